@@ -1,0 +1,3 @@
+from aksdeploy.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""Pure, deterministic domain logic: config, naming, desired state, plans and manifests. No I/O."""
