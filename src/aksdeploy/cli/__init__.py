@@ -1,0 +1,1 @@
+"""Typer commands: parse, call one service, render. No azure, docker or kubernetes imports."""

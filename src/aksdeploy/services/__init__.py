@@ -1,0 +1,1 @@
+"""Use cases that sequence the ports: planning, provisioning, images, releases."""
