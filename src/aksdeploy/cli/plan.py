@@ -23,19 +23,24 @@ def plan(
         bool, typer.Option("--detailed-exitcode", help="Exit 3 when the plan has changes, 0 when it has none.")
     ] = False,
 ) -> None:
-    """Show the Azure resources and Kubernetes objects that would be created or changed."""
-    from aksdeploy.core.errors import ConfigError
+    """Show the Azure resources and Kubernetes objects that would be created or changed (online unless --offline)."""
+    from dataclasses import replace
+
     from aksdeploy.core.plan import plan_to_json
     from aksdeploy.services.planning import plan_offline
     from aksdeploy.services.project import load_project
 
-    if not offline:
-        raise ConfigError(
-            "an online plan needs the provisioning adapters, which this build does not include",
-            "run `aksdeploy plan --offline` to see the full plan without an Azure account",
-        )
     project = load_project(config, env)
-    result = plan_offline(project, image)
+    if offline:
+        result = plan_offline(project, image)
+    else:
+        from aksdeploy.cli.progress import ConsoleProgress
+        from aksdeploy.services.provisioning import plan_online
+        from aksdeploy.wiring import arm_gateway
+
+        with ConsoleProgress(live=False) as progress:
+            result = plan_online(project, arm_gateway(project), progress, image)
+        result = replace(result, notes=project.config.warnings)
     for note in result.notes:
         warn(note)
     if output is OutputFormat.JSON:

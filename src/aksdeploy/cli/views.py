@@ -11,6 +11,7 @@ from aksdeploy.core.plan import Action, Plan
 
 if TYPE_CHECKING:  # keeps pydantic out of `--help`
     from aksdeploy.core.naming import Names
+    from aksdeploy.services.infra import ProvisionResult
 
 _SYMBOL = {
     Action.CREATE: ("+", "green"),
@@ -38,7 +39,7 @@ def type_label(resource_type: str) -> str:
     return _TYPE_LABEL.get(resource_type, resource_type)
 
 
-def plan_view(plan: Plan, names: Names) -> Group:
+def plan_view(plan: Plan, names: Names, kubernetes: bool = True) -> Group:
     """The plan as text: each resource with its action, settings and dependencies, then the Kubernetes objects."""
     lines: list[Text] = [
         Text.assemble(
@@ -68,7 +69,7 @@ def plan_view(plan: Plan, names: Names) -> Group:
             lines.append(Text(f"      {label}: {value}", style="dim"))
         for diff in change.diff:
             lines.append(Text(f"      {diff.path}: {diff.before!r} → {diff.after!r}", style="yellow"))
-    if plan.kubernetes:
+    if plan.kubernetes and kubernetes:
         lines += [Text(""), Text("Kubernetes objects", style="bold")]
         for obj in plan.kubernetes:
             meta = obj.get("metadata", {})
@@ -79,3 +80,13 @@ def plan_view(plan: Plan, names: Names) -> Group:
     unchanged = plan.count(Action.NOOP)
     lines += [Text(""), Text(f"Plan: {counts}, {unchanged} unchanged.", style="bold")]
     return Group(*lines)
+
+
+def provision_view(result: ProvisionResult) -> Text:
+    """One line summing up a provisioning run."""
+    counts: dict[str, int] = {}
+    for r in result.results:
+        state = "failed" if r.error else {"create": "created", "update": "updated", "noop": "unchanged"}[r.action.value]
+        counts[state] = counts.get(state, 0) + 1
+    order = ("created", "updated", "unchanged", "failed")
+    return Text("Provisioned: " + ", ".join(f"{counts[s]} {s}" for s in order if s in counts) + ".", style="bold")

@@ -1,0 +1,79 @@
+"""Progress on stderr: a live table of resources in a terminal, one line per state change elsewhere (CI logs)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import TracebackType
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from aksdeploy.cli.output import stderr
+
+_STYLE = {
+    "waiting": "dim",
+    "checking": "cyan",
+    "creating": "yellow",
+    "updating": "yellow",
+    "deleting": "yellow",
+    "done": "green",
+    "unchanged": "dim green",
+    "deleted": "green",
+    "failed": "bold red",
+    "skipped": "red",
+}
+_ACTIVE = {"checking", "creating", "updating", "deleting"}
+
+
+class ConsoleProgress:
+    """A ``Progress`` for people: per-resource state with elapsed time."""
+
+    def __init__(self, console: Console | None = None, live: bool | None = None) -> None:
+        self._console = console or stderr()
+        self._live_enabled = self._console.is_terminal if live is None else live
+        self._lock = threading.Lock()
+        self._rows: dict[str, tuple[str, str, float, str]] = {}
+        self._live: Live | None = None
+
+    def __enter__(self) -> ConsoleProgress:
+        if self._live_enabled:
+            self._live = Live(self._table(), console=self._console, refresh_per_second=4, transient=False)
+            self._live.__enter__()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self._live is not None:
+            self._live.update(self._table())
+            self._live.__exit__(kind, exc, tb)
+
+    def _table(self) -> Table:
+        table = Table(box=None, show_header=False, pad_edge=False)
+        now = time.monotonic()
+        for key, (label, state, since, detail) in self._rows.items():
+            elapsed = f"{now - since:5.1f}s" if state in _ACTIVE else ""
+            table.add_row(key, label, f"[{_STYLE.get(state, '')}]{state}[/]", elapsed, detail)
+        return table
+
+    def _set(self, key: str, label: str | None, state: str, detail: str = "") -> None:
+        with self._lock:
+            old = self._rows.get(key)
+            since = old[2] if old and (state not in _ACTIVE or old[1] == state) else time.monotonic()
+            elapsed = time.monotonic() - (old[2] if old else since)
+            self._rows[key] = (label or (old[0] if old else key), state, since, detail)
+            if self._live is not None:
+                self._live.update(self._table())
+            elif state != "waiting":
+                timing = f" ({elapsed:.1f}s)" if state not in _ACTIVE and old and old[1] in _ACTIVE else ""
+                suffix = f": {detail}" if detail else ""
+                self._console.print(f"  {key:<24} {state}{timing}{suffix}", markup=False, highlight=False)
+
+    def start(self, key: str, label: str, state: str) -> None:
+        self._set(key, label, state)
+
+    def finish(self, key: str, state: str, detail: str = "") -> None:
+        self._set(key, None, state, detail)
+
+    def note(self, message: str) -> None:
+        self._console.print(f"  {message}", markup=False, highlight=False)
