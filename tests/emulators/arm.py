@@ -362,8 +362,9 @@ def put_resource(
     previous = STATE.resources.get(_lower(resource_id))
     stored = copy.deepcopy(body)
     _fill_read_only(resource_id, rtype, stored, previous)
-    duration = STATE.durations.get(rtype, 0.0)
     creating = previous is None
+    # "<type>:update" sets a separate duration for updates (enabling the AGIC add-on, say).
+    duration = STATE.durations.get(rtype if creating else f"{rtype}:update", STATE.durations.get(rtype, 0.0))
     status = 201 if creating else 200
     headers: dict[str, str] = {}
     fail = _take_fault("PUT", resource_id, operation=True) is not None
