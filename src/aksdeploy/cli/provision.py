@@ -23,6 +23,7 @@ def provision(
     from aksdeploy.cli.progress import ConsoleProgress
     from aksdeploy.cli.views import plan_view, provision_view
     from aksdeploy.core.errors import AzureError
+    from aksdeploy.core.plan import Action
     from aksdeploy.services.project import load_project
     from aksdeploy.services.provisioning import plan_online
     from aksdeploy.services.provisioning import provision as run
@@ -32,14 +33,12 @@ def provision(
     for warning in project.config.warnings:
         warn(warning)
     gateway = arm_gateway(project)
-    with ConsoleProgress(live=False) as quiet:
-        planned = plan_online(project, gateway, quiet)
-    if not planned.pending:
-        stdout().print("No changes: Azure matches the configuration.", markup=False)
-        if output is OutputFormat.JSON:
-            print_json({"environment": project.config.environment, "resources": []})
-        return
-    if not yes:
+    if not yes:  # with --yes there is nothing to confirm, so no separate read-only pass
+        with ConsoleProgress(live=False) as quiet:
+            planned = plan_online(project, gateway, quiet)
+        if not planned.pending:
+            stdout().print("No changes: Azure matches the configuration.", markup=False)
+            return
         stdout().print(plan_view(planned, project.names, kubernetes=False))
         if not confirm("Apply these changes?"):
             raise typer.Exit(1)
@@ -56,6 +55,8 @@ def provision(
                 ],
             }
         )
+    elif all(r.action is Action.NOOP and not r.error for r in result.results):
+        stdout().print("No changes: Azure matches the configuration.", markup=False)
     else:
         stdout().print(provision_view(result))
     if result.failed:
