@@ -6,8 +6,10 @@ Everything crossing a port is plain data (dicts of ARM JSON, core dataclasses): 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
+
+from aksdeploy.core.images import BuildSpec, LayerProgress, RegistryCredentials
 
 
 class InfraGateway(Protocol):
@@ -39,4 +41,34 @@ class Progress(Protocol):
 
     def note(self, message: str) -> None:
         """A one-off message for the user."""
+        ...
+
+
+class ImageBuilder(Protocol):
+    """A container engine that builds and pushes images."""
+
+    def build(self, spec: BuildSpec, on_output: Callable[[str], None]) -> str:
+        """Build SPEC, streaming output lines; return the image id."""
+        ...
+
+    def push(
+        self, repository: str, tag: str, credentials: RegistryCredentials, on_layer: Callable[[LayerProgress], None]
+    ) -> str:
+        """Push REPOSITORY:TAG with CREDENTIALS, reporting each layer; return the pushed manifest digest."""
+        ...
+
+    def tag(self, image: str, repository: str, tag: str) -> None:
+        """Give IMAGE the name REPOSITORY:TAG."""
+        ...
+
+
+class RegistryLogin(Protocol):
+    """Credentials for a registry, obtained without the registry's admin user."""
+
+    def login_server(self) -> str:
+        """The registry's host name (from Azure, so sovereign clouds and private registries are right)."""
+        ...
+
+    def credentials(self, login_server: str) -> RegistryCredentials:
+        """Short-lived credentials to push to LOGIN_SERVER."""
         ...
