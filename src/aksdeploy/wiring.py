@@ -4,17 +4,51 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aksdeploy.core.clouds import ENDPOINTS
 from aksdeploy.core.errors import ConfigError
 from aksdeploy.core.naming import PLACEHOLDER_SUBSCRIPTION
-from aksdeploy.ports import InfraGateway
+from aksdeploy.ports import ImageBuilder, InfraGateway, RegistryLogin
 from aksdeploy.services.project import Project
+
+if TYPE_CHECKING:
+    from aksdeploy.adapters.azure.arm import ArmClient
 
 ENDPOINT_VARIABLE = "AZURE_RESOURCE_MANAGER_ENDPOINT"
 
 
 def arm_gateway(project: Project, environ: Mapping[str, str] | None = None) -> InfraGateway:
+    """Resource Manager for PROJECT (see ``_arm_client``)."""
+    return _arm_client(project, environ)
+
+
+def registry_login(project: Project) -> RegistryLogin:
+    """ACR sign-in with an Entra token for PROJECT's registry."""
+    from aksdeploy.adapters.azure.acr import AcrLogin
+    from aksdeploy.services.provisioning import resources_of
+
+    client = _arm_client(project)
+    registry = next(r for r in resources_of(project) if r.key == "acr")
+    return AcrLogin(client, client.credential, client.scope, registry.id, registry.api_version)
+
+
+def image_builder() -> ImageBuilder:
+    """The Docker engine at DOCKER_HOST (or the default socket)."""
+    from aksdeploy.adapters.docker_engine import DockerEngine
+
+    return DockerEngine()
+
+
+def source_version(path: Path) -> tuple[str | None, bool]:
+    """(commit, dirty) of the git checkout holding PATH."""
+    from aksdeploy.adapters.git import commit_of
+
+    return commit_of(path)
+
+
+def _arm_client(project: Project, environ: Mapping[str, str] | None = None) -> ArmClient:
     """Resource Manager for PROJECT's cloud, signed in with DefaultAzureCredential.
 
     ``AZURE_RESOURCE_MANAGER_ENDPOINT`` (and optionally ``AZURE_RESOURCE_MANAGER_SCOPE``) point at a private or

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from aksdeploy import __version__
-from aksdeploy.cli import config_cmd, plan, provision, render
+from aksdeploy.cli import config_cmd, images, plan, provision, render
 from aksdeploy.cli.output import error
 from aksdeploy.core.errors import AksDeployError
 
@@ -28,6 +28,8 @@ app.command("plan")(plan.plan)
 app.command("render")(render.render)
 app.command("provision")(provision.provision)
 app.command("destroy")(provision.destroy)
+app.command("build")(images.build)
+app.command("push")(images.push)
 app.add_typer(config_cmd.app, name="config")
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
 from aksdeploy.cli.output import stderr
+from aksdeploy.core.images import LayerProgress
 
 _STYLE = {
     "waiting": "dim",
@@ -77,3 +79,67 @@ class ConsoleProgress:
 
     def note(self, message: str) -> None:
         self._console.print(f"  {message}", markup=False, highlight=False)
+
+
+class BuildDisplay:
+    """Build output as it streams: the engine's lines, dimmed, on stderr."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self._console = console or stderr()
+
+    def __enter__(self) -> BuildDisplay:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        return None
+
+    def line(self, text: str) -> None:
+        style = "bold" if text.startswith("Step ") else "dim"
+        self._console.print(text, style=style, markup=False, highlight=False)
+
+
+class PushDisplay:
+    """A progress bar per layer (bytes, speed) in a terminal; a line per layer outcome elsewhere."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+        self._console = console or stderr()
+        self._bars = (
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                console=self._console,
+            )
+            if self._console.is_terminal
+            else None
+        )
+        self._tasks: dict[str, Any] = {}
+        self._last: dict[str, str] = {}
+
+    def __enter__(self) -> PushDisplay:
+        if self._bars is not None:
+            self._bars.__enter__()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self._bars is not None:
+            self._bars.__exit__(kind, exc, tb)
+
+    def layer(self, event: LayerProgress) -> None:
+        if self._bars is not None:
+            task = self._tasks.get(event.layer)
+            if task is None:
+                task = self._tasks[event.layer] = self._bars.add_task(event.layer, total=event.total or None)
+            self._bars.update(
+                task,
+                description=f"{event.layer} {event.status}",
+                completed=event.current,
+                total=event.total or None,
+            )
+            return
+        if event.status != "Pushing" and self._last.get(event.layer) != event.status:
+            self._last[event.layer] = event.status
+            self._console.print(f"  {event.layer}: {event.status}", markup=False, highlight=False)

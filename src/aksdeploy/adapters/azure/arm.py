@@ -52,6 +52,8 @@ class ArmClient:
 
         self._settings = settings
         self._sleep = sleep
+        self.credential = credential
+        self.scope = settings.scope
         self._client = ResourceManagementClient(
             credential,
             settings.subscription,
