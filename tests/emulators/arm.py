@@ -101,9 +101,15 @@ class State:
     principal_delay: float = 0.0
     latency: float = 0.0
     kubeconfig: str | None = None
+    login_server: str | None = None
+    refresh_tokens: set[str] = field(default_factory=set)
+    registry_auth: str = "allow"
 
 
 STATE = State()
+TOKEN_ISSUER = "aksdeploy-arm-emulator"
+ACR_USER = "00000000-0000-0000-0000-000000000000"
+SIGNER: dict[str, Any] = {}
 LOCK = threading.RLock()
 
 
@@ -212,7 +218,7 @@ def _fill_read_only(resource_id: str, rtype: str, body: dict[str, Any], previous
                 "objectId": _new_principal(),
             }
     elif rtype == "microsoft.containerregistry/registries":
-        props["loginServer"] = f"{parts[-1].lower()}.azurecr.io"
+        props["loginServer"] = STATE.login_server or f"{parts[-1].lower()}.azurecr.io"
         props["creationDate"] = "2026-01-01T00:00:00Z"
     elif rtype == "microsoft.network/publicipaddresses":
         props["ipAddress"] = _get_path(old, ("properties", "ipAddress")) or f"20.1.{len(STATE.resources) % 250}.7"
@@ -460,6 +466,13 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/msi/token":
             self._token(url.query)
             return
+        if url.path in ("/oauth2/exchange", "/oauth2/token"):
+            with LOCK:
+                STATE.requests.append(
+                    {"method": method, "path": url.path, "query": "", "time": time.time(), "status": None}
+                )
+            self._registry_auth(method, url.path, url.query, raw)
+            return
         if STATE.latency:
             time.sleep(STATE.latency)
         with LOCK:
@@ -511,6 +524,37 @@ class Handler(BaseHTTPRequestHandler):
                 "token_type": "Bearer",
             },
         )
+
+    def _registry_auth(self, method: str, path: str, query: str, raw: bytes) -> None:
+        """ACR's token endpoints: Entra access token → ACR refresh token → registry access token."""
+        form = {k: v[0] for k, v in parse_qs(raw.decode()).items()} if method == "POST" else {}
+        params = {k: v for k, v in parse_qs(query).items()}
+        if path == "/oauth2/exchange":
+            if form.get("grant_type") != "access_token" or form.get("access_token") not in STATE.tokens:
+                self._send(401, {"errors": [{"code": "UNAUTHORIZED", "message": "invalid access token"}]})
+                return
+            refresh = "acr-refresh-" + secrets.token_urlsafe(24)
+            with LOCK:
+                STATE.refresh_tokens.add(refresh)
+            self._send(200, {"refresh_token": refresh})
+            return
+        if method == "POST":
+            secret = form.get("refresh_token") if form.get("grant_type") == "refresh_token" else form.get("password")
+            scopes = form.get("scope", "").split()
+            service = form.get("service", "")
+        else:
+            secret = None
+            auth = self.headers.get("Authorization", "")
+            if auth.startswith("Basic "):
+                user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+                secret = password if user == ACR_USER else None
+            scopes = params.get("scope", [])
+            service = (params.get("service") or [""])[0]
+        if secret not in STATE.refresh_tokens or STATE.registry_auth == "deny":
+            self._send(401, {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]})
+            return
+        token = _registry_token(service, scopes)
+        self._send(200, {"access_token": token, "token": token, "expires_in": 300})
 
     def _arm(self, method: str, path: str, query: dict[str, list[str]], raw: bytes) -> tuple[int, Any, dict[str, str]]:
         api_version = (query.get("api-version") or [""])[0]
@@ -630,6 +674,10 @@ class Handler(BaseHTTPRequestHandler):
             STATE.latency = float(body.get("latency", STATE.latency))
             if "kubeconfig" in body:
                 STATE.kubeconfig = body["kubeconfig"]
+            if "registry_auth" in body:
+                STATE.registry_auth = body["registry_auth"]
+            if "login_server" in body:
+                STATE.login_server = body["login_server"]
             self._send(200, {"durations": STATE.durations})
         elif path == "/_emulator/autoscale" and method == "POST":
             cluster = STATE.resources[_lower(body["cluster"])]
@@ -641,12 +689,43 @@ class Handler(BaseHTTPRequestHandler):
             resource["properties"].update(body["properties"])
             self._send(200, _public(resource))
         elif path == "/_emulator/reset" and method == "POST":
-            tokens = STATE.tokens
+            tokens, refresh, login = STATE.tokens, STATE.refresh_tokens, STATE.login_server
             STATE.__init__()  # type: ignore[misc]
-            STATE.tokens = tokens
+            STATE.tokens, STATE.refresh_tokens, STATE.login_server = tokens, refresh, login
             self._send(200, {})
         else:
             self._send(404, {"error": f"no control endpoint {method} {path}"})
+
+
+def _registry_token(service: str, scopes: list[str]) -> str:
+    import jwt
+
+    access = []
+    for scope in scopes:
+        kind, _, rest = scope.partition(":")
+        name, _, actions = rest.rpartition(":")
+        access.append({"type": kind, "name": name, "actions": [a for a in actions.split(",") if a]})
+    now = int(time.time())
+    claims = {
+        "iss": TOKEN_ISSUER,
+        "sub": ACR_USER,
+        "aud": service,
+        "exp": now + 300,
+        "nbf": now - 10,
+        "iat": now,
+        "jti": _guid(),
+        "access": access,
+    }
+    return jwt.encode(claims, SIGNER["key"], algorithm="ES256", headers={"x5c": [SIGNER["x5c"]]})
+
+
+def _load_signer(directory: Path) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    cert = x509.load_pem_x509_certificate((directory / "token.pem").read_bytes())
+    SIGNER["x5c"] = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
+    SIGNER["key"] = serialization.load_pem_private_key((directory / "token.key").read_bytes(), password=None)
 
 
 def main() -> None:
@@ -654,6 +733,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--certs", type=Path, required=True, help="directory with server.pem and server.key")
     args = parser.parse_args()
+    if (args.certs / "token.pem").exists():
+        _load_signer(args.certs)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.emulators.arm import IDENTITY_HEADER
-from tests.support.tls import Certificates
+from tests.support.tls import Certificates, make_token_signer
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
@@ -21,6 +21,7 @@ SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 class ArmEmulator:
     def __init__(self, certs: Certificates) -> None:
         self.certs = certs
+        make_token_signer(certs.ca.parent)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.emulators.arm", "--certs", str(certs.ca.parent)],
             cwd=ROOT,
