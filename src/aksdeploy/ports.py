@@ -6,7 +6,7 @@ Everything crossing a port is plain data (dicts of ARM JSON, core dataclasses): 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 from aksdeploy.core.images import BuildSpec, LayerProgress, RegistryCredentials
@@ -71,4 +71,48 @@ class RegistryLogin(Protocol):
 
     def credentials(self, login_server: str) -> RegistryCredentials:
         """Short-lived credentials to push to LOGIN_SERVER."""
+        ...
+
+
+class Cluster(Protocol):
+    """A Kubernetes API server. Objects are plain dicts; writes are server-side apply with one field manager."""
+
+    def apply(self, obj: Mapping[str, Any], force: bool = False) -> dict[str, Any]:
+        """Server-side apply OBJ; return the live object."""
+        ...
+
+    def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
+        """The object, or None."""
+        ...
+
+    def list(self, kind: str, namespace: str | None, selector: str = "") -> tuple[list[dict[str, Any]], str]:
+        """Matching objects and the list's resourceVersion."""
+        ...
+
+    def delete(self, kind: str, namespace: str | None, name: str) -> None:
+        """Delete (in the background, with dependents); a missing object is not an error."""
+        ...
+
+    def watch(
+        self,
+        kind: str,
+        namespace: str | None,
+        resource_version: str,
+        name: str | None = None,
+        selector: str = "",
+        timeout: int = 30,
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Change events after RESOURCE_VERSION until the server closes the watch."""
+        ...
+
+    def logs(
+        self,
+        namespace: str,
+        pod: str,
+        tail: int | None = None,
+        previous: bool = False,
+        since_seconds: int | None = None,
+        follow: bool = False,
+    ) -> Iterator[str]:
+        """A pod's log lines."""
         ...

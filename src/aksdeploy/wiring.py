@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from aksdeploy.core.clouds import ENDPOINTS
 from aksdeploy.core.errors import ConfigError
 from aksdeploy.core.naming import PLACEHOLDER_SUBSCRIPTION
-from aksdeploy.ports import ImageBuilder, InfraGateway, RegistryLogin
+from aksdeploy.ports import Cluster, ImageBuilder, InfraGateway, RegistryLogin
 from aksdeploy.services.project import Project
 
 if TYPE_CHECKING:
@@ -74,3 +74,29 @@ def _arm_client(project: Project, environ: Mapping[str, str] | None = None) -> A
     credential = default_credential(cloud.authority_host)
     settings = ArmSettings(endpoint=endpoint, scope=scope, subscription=project.names.subscription, poll_interval=poll)
     return ArmClient(settings, credential)
+
+
+def cluster(project: Project, kube_context: str | None = None, kubeconfig: str | None = None) -> Cluster:
+    """The environment's cluster: a kubeconfig context when given, else its AKS cluster via Entra ID."""
+    import base64
+
+    from aksdeploy.adapters.kubernetes_api import KubeCluster
+    from aksdeploy.core.clouds import AKS_SERVER_APP_ID
+    from aksdeploy.services.provisioning import resources_of
+
+    if kube_context or kubeconfig:
+        return KubeCluster.from_kubeconfig(kube_context, kubeconfig)
+    client = _arm_client(project)
+    aks = next(r for r in resources_of(project) if r.key == "aks")
+    credentials = client.post(f"{aks.id}/listClusterUserCredential", aks.api_version, {})
+    kubeconfigs = credentials.get("kubeconfigs") or []
+    if not kubeconfigs:
+        raise ConfigError(f"{aks.id} returned no kubeconfig", "check that the cluster exists: aksdeploy provision")
+    document = base64.b64decode(kubeconfigs[0]["value"]).decode()
+    scope = f"{AKS_SERVER_APP_ID}/.default"
+
+    def token() -> tuple[str, float]:
+        access = client.credential.get_token(scope)
+        return access.token, float(access.expires_on)
+
+    return KubeCluster.from_aks(document, token)

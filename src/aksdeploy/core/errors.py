@@ -60,4 +60,8 @@ class PushError(AksDeployError):
 
 
 class DeployError(AksDeployError):
-    """The release did not roll out."""
+    """The release did not roll out, or the cluster refused a request (``status`` is its HTTP status)."""
+
+    def __init__(self, message: str, suggestion: str | None = None, *, code: int | None = None) -> None:
+        super().__init__(message, suggestion)
+        self.status = code
