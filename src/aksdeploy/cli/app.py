@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from aksdeploy import __version__
-from aksdeploy.cli import config_cmd, images, plan, provision, render
+from aksdeploy.cli import config_cmd, images, plan, provision, release, render
 from aksdeploy.cli.output import error
 from aksdeploy.core.errors import AksDeployError
 
@@ -30,6 +30,11 @@ app.command("provision")(provision.provision)
 app.command("destroy")(provision.destroy)
 app.command("build")(images.build)
 app.command("push")(images.push)
+app.command("deploy")(release.deploy)
+app.command("release")(release.release)
+app.command("status")(release.status)
+app.command("logs")(release.logs)
+app.command("rollback")(release.rollback)
 app.add_typer(config_cmd.app, name="config")
 
 
