@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.arm import ArmEmulator
+from tests.support.kube import KubeEmulator
 from tests.support.tls import make_certificates
 
 
@@ -28,3 +29,17 @@ def arm(arm_process: ArmEmulator) -> ArmEmulator:
     )
     arm_process.requests(clear=True)
     return arm_process
+
+
+@pytest.fixture(scope="session")
+def kube_process(arm_process: ArmEmulator) -> Iterator[KubeEmulator]:
+    emulator = KubeEmulator(arm_process.certs)
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def kube(kube_process: KubeEmulator, arm: ArmEmulator) -> KubeEmulator:
+    kube_process.control("POST", "reset", {})
+    arm.configure(kubeconfig=kube_process.aks_kubeconfig())
+    return kube_process

@@ -188,3 +188,73 @@ def test_no_engine_and_missing_image_are_clear(arm: ArmEmulator, project: Path, 
     missing = run(arm, project, docker_env, "push", "--tag", "never-built")
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     assert "run `aksdeploy build` first" in missing.stderr or "no registry" in missing.stderr
+
+
+def test_release_builds_pushes_and_deploys_by_digest(
+    provisioned: ArmEmulator, registry: Registry, project: Path, docker_env: dict[str, str], kube: Any, tmp_path: Path
+) -> None:
+    arm = provisioned
+    config = project / "aksdeploy.toml"
+    config.write_text(
+        config.read_text().replace(
+            "migrate = []", 'migrate = ["python", "-c", "print(\'migrated\')"]\nsecrets = ["APP_TOKEN"]'
+        )
+    )
+    subprocess.run(
+        ["git", "-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qam", "migrations"], cwd=project, check=True
+    )
+    summary = tmp_path / "summary.md"
+    env = cli_env(
+        {
+            **arm.env(),
+            "DOCKER_HOST": docker_env["DOCKER_HOST"],
+            "APP_TOKEN": "tok-n0t-for-logs",
+            "GITHUB_STEP_SUMMARY": str(summary),
+        }
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aksdeploy",
+            "release",
+            "--yes",
+            "-c",
+            str(config),
+            "--network",
+            "none",
+            "--build-arg",
+            f"BASE_IMAGE={docker_env['BASE']}",
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=project,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    released = json.loads(result.stdout)
+    image = released["image"]
+    assert image.startswith(f"{registry.host}/hello@sha256:")
+    assert set(released["timings"]) == {"build", "push", "deploy"}
+    patches = [r["path"] for r in kube.requests() if r["method"] == "PATCH"]
+    assert next(i for i, p in enumerate(patches) if "/jobs/" in p) < next(
+        i for i, p in enumerate(patches) if "/deployments/" in p
+    )
+    pods = [p for p in kube.objects("Pod") if "job-name" not in p["metadata"]["labels"]]
+    assert pods and {p["spec"]["containers"][0]["image"] for p in pods} == {image}
+    status = subprocess.run(
+        [sys.executable, "-m", "aksdeploy", "status", "-c", str(config), "--output", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=project,
+        timeout=120,
+    )
+    assert json.loads(status.stdout)["image"] == image
+    text = summary.read_text()
+    assert "aksdeploy release (test)" in text and image in text
+    assert "tok-n0t-for-logs" not in result.stdout + result.stderr + text
