@@ -190,6 +190,7 @@ class Ci(Section):
     github_repo: GithubRepo | None = None
     branches: list[str] = ["main"]
     environments: list[str] = []
+    provision: bool = False
 
 
 class Settings(Section):

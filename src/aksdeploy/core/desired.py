@@ -33,7 +33,20 @@ ROLES = {
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     "Azure Kubernetes Service RBAC Writer": "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb",
     "Azure Kubernetes Service Cluster User Role": "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
+    "Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
 }
+# Roles aksdeploy itself assigns: a CI identity that provisions may assign these and no others.
+ASSIGNABLE_BY_CI = (
+    "AcrPull",
+    "AcrPush",
+    "Contributor",
+    "Reader",
+    "Network Contributor",
+    "Managed Identity Operator",
+    "Key Vault Secrets User",
+    "Azure Kubernetes Service RBAC Writer",
+    "Azure Kubernetes Service Cluster User Role",
+)
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB_AUDIENCE = "api://AzureADTokenExchange"
@@ -86,8 +99,17 @@ class _Builder:
     def tracked(self, properties: Mapping[str, Json], **extra: Json) -> dict[str, Json]:
         return {"location": self.s.azure.location, "tags": self.tags, **extra, "properties": properties}
 
-    def role(self, key: str, role: str, scope: str, principal: Ref | str, depends_on: tuple[str, ...]) -> None:
+    def role(
+        self, key: str, role: str, scope: str, principal: Ref | str, depends_on: tuple[str, ...], condition: str = ""
+    ) -> None:
         definition = f"{self.sub}/providers/Microsoft.Authorization/roleDefinitions/{ROLES[role]}"
+        properties: dict[str, Json] = {
+            "roleDefinitionId": definition,
+            "principalId": principal,
+            "principalType": "ServicePrincipal",
+        }
+        if condition:
+            properties |= {"condition": condition, "conditionVersion": "2.0"}
         self.nodes.append(
             Resource(
                 key=key,
@@ -95,13 +117,7 @@ class _Builder:
                 api_version=API_VERSIONS["Microsoft.Authorization"],
                 parent=f"{scope}/providers/Microsoft.Authorization/roleAssignments",
                 name=Guid((scope, principal, ROLES[role])),
-                body={
-                    "properties": {
-                        "roleDefinitionId": definition,
-                        "principalId": principal,
-                        "principalType": "ServicePrincipal",
-                    }
-                },
+                body={"properties": properties},
                 depends_on=depends_on,
                 summary=(("role", role), ("scope", scope.rsplit("/", 1)[-1])),
             )
@@ -474,6 +490,30 @@ def _ci(b: _Builder, acr: str, aks: str) -> None:
     b.role("role.ci-acrpush", "AcrPush", acr, principal, ("identity.ci", "acr"))
     b.role("role.ci-aks-writer", "Azure Kubernetes Service RBAC Writer", aks, principal, ("identity.ci", "aks"))
     b.role("role.ci-aks-user", "Azure Kubernetes Service Cluster User Role", aks, principal, ("identity.ci", "aks"))
+    if s.ci.provision:
+        # Provisioning from CI writes resources (Contributor) and role assignments; RBAC Administrator is limited by
+        # a condition to exactly the roles aksdeploy assigns, so the identity cannot make anyone Owner.
+        b.role("role.ci-contributor", "Contributor", b.rg_id, principal, ("identity.ci",))
+        b.role(
+            "role.ci-rbac",
+            "Role Based Access Control Administrator",
+            b.rg_id,
+            principal,
+            ("identity.ci",),
+            condition=delegation_condition(ASSIGNABLE_BY_CI),
+        )
+
+
+def delegation_condition(roles: tuple[str, ...]) -> str:
+    """An ABAC condition letting a role-assignment writer create and delete assignments of ROLES only."""
+    guids = "{" + ", ".join(ROLES[r] for r in roles) + "}"
+    attribute = "Microsoft.Authorization/roleAssignments:RoleDefinitionId"
+    return (
+        "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR "
+        f"(@Request[{attribute}] ForAnyOfAnyValues:GuidEquals {guids}))"
+        " AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR "
+        f"(@Resource[{attribute}] ForAnyOfAnyValues:GuidEquals {guids}))"
+    )
 
 
 def _credential_name(name: str) -> str:
