@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from aksdeploy import __version__
-from aksdeploy.cli import config_cmd, images, plan, provision, release, render
+from aksdeploy.cli import ci_cmd, config_cmd, images, init_cmd, plan, provision, release, render
 from aksdeploy.cli.output import error
 from aksdeploy.core.errors import AksDeployError
 
@@ -24,6 +24,7 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.command("init")(init_cmd.init)
 app.command("plan")(plan.plan)
 app.command("render")(render.render)
 app.command("provision")(provision.provision)
@@ -36,6 +37,7 @@ app.command("status")(release.status)
 app.command("logs")(release.logs)
 app.command("rollback")(release.rollback)
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(ci_cmd.app, name="ci")
 
 
 def _version(value: bool) -> None:

@@ -89,8 +89,11 @@ class Provisioner:
 
     # -- provisioning ---------------------------------------------------------------------------------------
 
-    def apply(self, resources: Sequence[Resource]) -> ProvisionResult:
-        """Bring every resource to its desired state, concurrently in dependency order."""
+    def apply(self, resources: Sequence[Resource], only: frozenset[str] | None = None) -> ProvisionResult:
+        """Bring every resource to its desired state, concurrently in dependency order.
+
+        With ONLY, just those nodes are written; the others are read, and must already exist.
+        """
         ordered = topological_order(resources)
         result = ProvisionResult()
         lock = threading.Lock()
@@ -112,7 +115,8 @@ class Provisioner:
                         self._progress.finish(key, "skipped", "a dependency failed")
                     elif all(d in done for d in node.depends_on):
                         del waiting[key]
-                        running[pool.submit(self._node, node, result.observed, lock)] = node
+                        task = self._node if only is None or key in only else self._observe
+                        running[pool.submit(task, node, result.observed, lock)] = node
                 if not running:
                     break
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -145,6 +149,25 @@ class Provisioner:
         except AzureError as exc:
             self._progress.finish(node.key, "failed", exc.message)
             return NodeResult(node.key, Action.NOOP, node.id, time.monotonic() - started, _error_text(exc))
+
+    def _observe(self, node: Resource, observed: dict[str, dict[str, Any]], lock: threading.Lock) -> NodeResult:
+        """Read NODE without writing it; a missing resource is an error."""
+        started = time.monotonic()
+        try:
+            with lock:
+                concrete = resolve(node, observed)
+            live = self._gateway.get(concrete.id, concrete.api_version)
+        except (AzureError, LookupError) as exc:
+            self._progress.finish(node.key, "failed", str(exc))
+            return NodeResult(node.key, Action.NOOP, node.id, 0.0, str(exc))
+        if live is None:
+            message = f"{concrete.display_name} does not exist; run `aksdeploy provision` first"
+            self._progress.finish(node.key, "failed", message)
+            return NodeResult(node.key, Action.NOOP, concrete.id, 0.0, message)
+        with lock:
+            observed[node.key] = live
+        self._progress.finish(node.key, "unchanged")
+        return NodeResult(node.key, Action.NOOP, concrete.id, time.monotonic() - started)
 
     def _write(self, resource: Resource, body: Mapping[str, Any]) -> dict[str, Any]:
         delays = self._principal_retry if resource.type == ROLE_ASSIGNMENT else ()
