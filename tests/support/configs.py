@@ -38,4 +38,6 @@ KEYVAULT_AND_CI = MINIMAL.replace(
     'Microsoft.KeyVault/vaults/kv-shop"\n\n[ci]\ngithub_repo = "acme/shop"\n',
 )
 
+CI_PROVISIONS = KEYVAULT_AND_CI.replace('github_repo = "acme/shop"', 'github_repo = "acme/shop"\nprovision = true')
+
 OVERLAY_CILIUM = MINIMAL + '\n[environments.prod.cluster]\nnetwork_plugin_mode = "overlay"\nnetwork_policy = "cilium"\n'

@@ -13,7 +13,7 @@ from aksdeploy.services.planning import plan_offline
 from aksdeploy.services.project import load_project
 from tests.conftest import EXAMPLE_CONFIG
 from tests.support.azure_specs import find_put_operation, validate_body
-from tests.support.configs import KEYVAULT_AND_CI, MINIMAL, OVERLAY_CILIUM
+from tests.support.configs import CI_PROVISIONS, KEYVAULT_AND_CI, MINIMAL, OVERLAY_CILIUM
 
 
 def plan_entries(tmp_path: Any, text: str | None, environment: str) -> list[dict[str, Any]]:
@@ -31,6 +31,7 @@ VARIANTS = [
     (None, "prod"),
     (MINIMAL, "prod"),
     (KEYVAULT_AND_CI, "prod"),
+    (CI_PROVISIONS, "prod"),
     (OVERLAY_CILIUM, "prod"),
 ]
 
