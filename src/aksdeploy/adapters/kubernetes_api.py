@@ -32,12 +32,13 @@ class KubeCluster:
 
     @classmethod
     def from_kubeconfig(cls, context: str | None, path: str | None) -> KubeCluster:
+        import yaml
         from kubernetes import config
         from kubernetes.config.config_exception import ConfigException
 
         try:
             return cls(config.new_client_from_config(config_file=path, context=context))  # type: ignore[no-untyped-call]
-        except (ConfigException, OSError, ValueError, TypeError) as exc:
+        except (ConfigException, yaml.YAMLError, OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             where = path or os.environ.get("KUBECONFIG") or "~/.kube/config"
             raise ConfigError(f"cannot use kubeconfig {where}: {exc}", "check the file and --kube-context") from None
 

@@ -14,7 +14,7 @@ import tomllib
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -48,6 +48,15 @@ class LoadedConfig:
     environments: tuple[str, ...]
     source: str
     warnings: tuple[str, ...] = ()
+    origins: Mapping[Key, Origin] = field(default_factory=dict, compare=False, repr=False)
+    lines: Mapping[Key, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def where(self, path: Key) -> str:
+        """``file:line: key`` (or the variable) for a config PATH, for errors found after loading."""
+        located = _Located(self.source, "")
+        located.lines = dict(self.lines)
+        prefix, key = located.where(self.origins, path)
+        return f"{prefix}: {key}"
 
 
 class _Located:
@@ -234,7 +243,7 @@ def load_config(text: str, source: str, env: Mapping[str, str], environment: str
             f"did you mean {hint[0]!r}?" if hint else "add it as [environments." + chosen + "]",
         )
     errors: list[str] = []
-    selected: tuple[Settings, list[str]] | None = None
+    selected: tuple[Settings, list[str], dict[Key, Origin]] | None = None
     for name in names:
         line = located.lines.get(("environments", name))
         where = f"{source}:{line}" if line else source
@@ -251,10 +260,10 @@ def load_config(text: str, source: str, env: Mapping[str, str], environment: str
         settings, errs, warns = _validate(data, origins, located, name)
         errors.extend(e for e in errs if e not in errors)
         if name == chosen and settings is not None:
-            selected = (settings, warns)
+            selected = (settings, warns, origins)
     if errors or selected is None:
         message = (
             errors[0] if len(errors) == 1 else f"{len(errors)} problems in the configuration:\n  " + "\n  ".join(errors)
         )
         raise ConfigError(message, f"fix {source} and run again; `aksdeploy config schema` shows every key")
-    return LoadedConfig(selected[0], chosen, names, source, tuple(selected[1]))
+    return LoadedConfig(selected[0], chosen, names, source, tuple(selected[1]), selected[2], located.lines)

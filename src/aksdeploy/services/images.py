@@ -39,14 +39,15 @@ def build_spec(
     app = project.config.settings.app
     context = (project.root / app.context).resolve()
     dockerfile = (context / app.dockerfile).resolve()
+    where = project.config.where
     if not context.is_dir():
-        raise ConfigError(f"{project.config.source}: app.context: no directory {context}")
-    if not dockerfile.is_file():
-        raise ConfigError(f"{project.config.source}: app.dockerfile: no file {dockerfile}")
+        raise ConfigError(f"{where(('app', 'context'))}: no directory {context}")
     try:
         relative = dockerfile.relative_to(context)
     except ValueError:
-        raise ConfigError(f"{project.config.source}: app.dockerfile: {dockerfile} is outside app.context") from None
+        raise ConfigError(f"{where(('app', 'dockerfile'))}: {dockerfile} is outside app.context {context}") from None
+    if not dockerfile.is_file():
+        raise ConfigError(f"{where(('app', 'dockerfile'))}: no file {dockerfile}")
     repository = local_repository(app.name)
     tags = [f"{repository}:{version_tag(*source)}"]
     if extra_tag:

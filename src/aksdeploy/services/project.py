@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aksdeploy.core.errors import ConfigError
@@ -39,5 +39,5 @@ def load_project(path: Path | None, environment: str | None, environ: Mapping[st
     if loaded.settings.azure.subscription is None and env.get("AZURE_SUBSCRIPTION_ID"):
         azure = loaded.settings.azure.model_copy(update={"subscription": env["AZURE_SUBSCRIPTION_ID"]})
         settings = loaded.settings.model_copy(update={"azure": azure})
-        loaded = LoadedConfig(settings, loaded.environment, loaded.environments, loaded.source, loaded.warnings)
+        loaded = replace(loaded, settings=settings)
     return Project(loaded, names_for(loaded.settings, loaded.environment), path.resolve().parent)

@@ -77,7 +77,9 @@ def tls_pair(project: Project, environ: Mapping[str, str]) -> TlsPair | None:
         try:
             return TlsPair((project.root / tls.cert_file).read_text(), (project.root / tls.key_file).read_text())
         except OSError as exc:
-            raise ConfigError(f"{project.config.source}: gateway.tls: cannot read the certificate ({exc})") from None
+            raise ConfigError(
+                f"{project.config.where(('gateway', 'tls'))}: cannot read the certificate ({exc})"
+            ) from None
     if environ.get("AKSDEPLOY_TLS_CERT") and environ.get("AKSDEPLOY_TLS_KEY"):
         return TlsPair(environ["AKSDEPLOY_TLS_CERT"], environ["AKSDEPLOY_TLS_KEY"])
     return None
