@@ -195,7 +195,9 @@ def check_config(path: Path, text: str, key: str, command: list[str], capsys: py
         assert key.rsplit(".", maxsplit=1)[-1] in err or "problems" in err, (key, err)
 
 
-FUZZ = settings(max_examples=250, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+# Three config strategies x 350 = 1,050 hostile configs, plus 350 hostile argument lists; derandomized so CI
+# always runs the same cases.
+FUZZ = settings(max_examples=350, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 
 @FUZZ
@@ -294,10 +296,6 @@ def test_hostile_arguments(
     code, out, err = run(argv, capsys)
     assert code == 2, (argv, out, err)
     assert "Traceback" not in out + err
-
-
-def test_at_least_a_thousand_cases() -> None:
-    assert FUZZ.max_examples * 4 >= 1000
 
 
 @pytest.mark.parametrize("content", ["", "not: [yaml", "apiVersion: v1\nclusters: 5\n", "{}\n", "\x00\x01binary"])
