@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from aksdeploy import __version__
-from aksdeploy.cli import ci_cmd, config_cmd, images, init_cmd, plan, provision, release, render
+from aksdeploy.cli import ci_cmd, config_cmd, doctor_cmd, images, init_cmd, plan, provision, release, render
 from aksdeploy.cli.output import error
 from aksdeploy.core.errors import AksDeployError
 
@@ -36,6 +36,7 @@ app.command("release")(release.release)
 app.command("status")(release.status)
 app.command("logs")(release.logs)
 app.command("rollback")(release.rollback)
+app.command("doctor")(doctor_cmd.doctor)
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(ci_cmd.app, name="ci")
 
