@@ -33,7 +33,8 @@ def init(
     config = f"{p.directory}/aksdeploy.toml" if p.directory else "aksdeploy.toml"
     out.print(
         "\nNext steps:\n"
-        f"  1. Review {config}: host names, region, sizes.\n"
+        f"  1. Review {config}: host names, region, sizes. Serve /healthz (process up) and /readyz (database up),\n"
+        "     as in aksdeploy's examples/django_app (polls/health.py): probes and the gateway use them.\n"
         f"  2. aksdeploy plan --offline -e prod -c {config}\n"
         f"  3. aksdeploy provision -e prod -c {config}          (signed in with az login)\n"
         f"  4. aksdeploy ci setup --repo {repo} -e prod -c {config}   (GitHub OIDC identity, no secrets)\n"

@@ -86,6 +86,8 @@ COPY . /app
 $collectstatic
 USER 10001:10001
 EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
 CMD ["gunicorn", "$wsgi:application", "--bind=0.0.0.0:8000", "--workers=2", "--worker-tmp-dir=/tmp", \
      "--access-logfile=-"]
 """)
