@@ -104,6 +104,8 @@ class State:
     login_server: str | None = None
     refresh_tokens: set[str] = field(default_factory=set)
     registry_auth: str = "allow"
+    token_lifetime: int = 3600
+    issued: list[dict[str, Any]] = field(default_factory=list)
 
 
 STATE = State()
@@ -506,20 +508,27 @@ class Handler(BaseHTTPRequestHandler):
             raise ArmFailure(
                 401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing or invalid."
             )
+        if token_expired(auth[7:]):
+            raise ArmFailure(
+                401, "ExpiredAuthenticationToken", "The access token expiry UTC time is earlier than current UTC time."
+            )
 
     def _token(self, query: str) -> None:
         if self.headers.get("X-IDENTITY-HEADER") != IDENTITY_HEADER:
             self._send(401, {"error": "invalid identity header"})
             return
         params = parse_qs(query)
-        token = "emu-" + secrets.token_urlsafe(24)
+        expires = int(time.time()) + STATE.token_lifetime
+        # Self-describing, so the Kubernetes emulator can tell an expired token too.
+        token = f"emu-{expires}-" + secrets.token_urlsafe(24)
         with LOCK:
             STATE.tokens.add(token)
+            STATE.issued.append({"resource": params.get("resource", [""])[0], "expires_on": expires})
         self._send(
             200,
             {
                 "access_token": token,
-                "expires_on": str(int(time.time()) + 3600),
+                "expires_on": str(expires),
                 "resource": params.get("resource", [""])[0],
                 "token_type": "Bearer",
             },
@@ -666,6 +675,8 @@ class Handler(BaseHTTPRequestHandler):
             if method == "DELETE":
                 STATE.requests.clear()
             self._send(200, {"requests": STATE.requests})
+        elif path == "/_emulator/issued":
+            self._send(200, {"issued": STATE.issued})
         elif path == "/_emulator/resources":
             self._send(200, {rid: _public(r) for rid, r in STATE.resources.items()})
         elif path == "/_emulator/config" and method == "POST":
@@ -674,6 +685,8 @@ class Handler(BaseHTTPRequestHandler):
             STATE.latency = float(body.get("latency", STATE.latency))
             if "kubeconfig" in body:
                 STATE.kubeconfig = body["kubeconfig"]
+            if "token_lifetime" in body:
+                STATE.token_lifetime = int(body["token_lifetime"])
             if "registry_auth" in body:
                 STATE.registry_auth = body["registry_auth"]
             if "login_server" in body:
@@ -695,6 +708,14 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, {})
         else:
             self._send(404, {"error": f"no control endpoint {method} {path}"})
+
+
+def token_expired(token: str, skew: float = 1.0) -> bool:
+    """Whether an emulator-issued token (``emu-<expiry>-…``) has expired (with a little clock skew allowed)."""
+    try:
+        return int(token.split("-")[1]) + skew < time.time()
+    except (IndexError, ValueError):
+        return True
 
 
 def _registry_token(service: str, scopes: list[str]) -> str:

@@ -56,9 +56,7 @@ KINDS: dict[tuple[str, str], tuple[str, str, bool]] = {
     ("networking.k8s.io/v1", "networkpolicies"): ("NetworkPolicy", "networking.k8s.io", True),
 }
 VALIDATE_VERSION = "1.33.0"
-POD_START = 0.15
-POD_READY = 0.15
-JOB_RUN = 0.2
+TIMING = {"pod_start": 0.15, "pod_ready": 0.15, "job_run": 0.2}
 HISTORY = 1000
 
 
@@ -375,11 +373,11 @@ def _kubelet(pod: dict[str, Any]) -> None:
     failure = S.failures.get(image)
     name = pod["spec"]["containers"][0]["name"]
     job_pod = "job-name" in pod["metadata"].get("labels", {})
-    if age < POD_START:
+    if age < TIMING["pod_start"]:
         return
     before = json.dumps(status, sort_keys=True)
     if failure in ("ErrImagePull", "CreateContainerConfigError"):
-        reason = "ImagePullBackOff" if failure == "ErrImagePull" and age > 3 * POD_START else failure
+        reason = "ImagePullBackOff" if failure == "ErrImagePull" and age > 3 * TIMING["pod_start"] else failure
         message = f'Back-off pulling image "{image}"' if "Pull" in reason else 'secret "missing" not found'
         status.update(
             phase="Pending",
@@ -413,7 +411,7 @@ def _kubelet(pod: dict[str, Any]) -> None:
         )
     elif job_pod:
         failed = failure == "JobFails"
-        if age < POD_START + JOB_RUN:
+        if age < TIMING["pod_start"] + TIMING["job_run"]:
             status.update(
                 phase="Running",
                 containerStatuses=[
@@ -435,7 +433,7 @@ def _kubelet(pod: dict[str, Any]) -> None:
                 ],
             )
     else:
-        ready = age >= POD_START + POD_READY
+        ready = age >= TIMING["pod_start"] + TIMING["pod_ready"]
         status.update(
             phase="Running",
             podIP="10.224.0.50",
@@ -793,7 +791,7 @@ class Handler(BaseHTTPRequestHandler):
             self._control(method, url.path, raw)
             return
         auth = self.headers.get("Authorization", "")
-        if not auth.startswith("Bearer emu-"):
+        if not auth.startswith("Bearer emu-") or _expired(auth[7:]):
             self._send(401, ApiError(401, "Unauthorized", "Unauthorized").status())
             return
         with LOCK:
@@ -976,6 +974,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(200, S.requests)
             elif path == "/_emulator/config":
                 S.drop_watch_after = int(body.get("drop_watch_after", S.drop_watch_after))
+                TIMING.update({k: float(v) for k, v in body.get("timing", {}).items()})
                 self._send(200, {})
             elif path == "/_emulator/reset":
                 S.objects.clear()
@@ -983,9 +982,18 @@ class Handler(BaseHTTPRequestHandler):
                 S.requests.clear()
                 S.pod_started.clear()
                 S.drop_watch_after = 0
+                TIMING.update(pod_start=0.15, pod_ready=0.15, job_run=0.2)
                 self._send(200, {})
             else:
                 self._send(404, {"error": path})
+
+
+def _expired(token: str) -> bool:
+    """Tokens from the ARM emulator carry their expiry (``emu-<epoch>-…``); static test tokens do not expire."""
+    parts = token.split("-")
+    if len(parts) < 3 or not parts[1].isdigit():
+        return False
+    return int(parts[1]) + 1.0 < time.time()
 
 
 def _logs(pod: dict[str, Any], query: dict[str, str]) -> str:

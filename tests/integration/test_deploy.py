@@ -240,3 +240,38 @@ def test_missing_secret_values_are_named_not_shown(arm: ArmEmulator, cluster: Ku
     )
     assert result.returncode == 2
     assert "missing environment variables for app.secrets: DATABASE_URL" in result.stderr
+
+
+def test_tokens_that_expire_mid_run_are_refreshed(arm: ArmEmulator, cluster: KubeEmulator) -> None:
+    arm.configure(token_lifetime=3)  # Entra tokens live 3 s; the rollout takes longer
+    cluster.control("POST", "config", {"timing": {"pod_start": 1.5, "pod_ready": 2.0, "job_run": 2.0}})
+    result = deploy(arm, GOOD)
+    assert result.returncode == 0, result.stderr
+    issued = [t for t in arm.control("GET", "issued")["issued"] if "6dae42f8" in t["resource"]]
+    assert len(issued) >= 2  # the cluster token was renewed during the run
+
+
+def test_ctrl_c_during_a_release_stops_cleanly_and_a_rerun_completes(arm: ArmEmulator, cluster: KubeEmulator) -> None:
+    import signal
+    import time
+
+    cluster.control("POST", "config", {"timing": {"pod_start": 1.0, "pod_ready": 3.0, "job_run": 0.5}})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aksdeploy", "deploy", "--image", GOOD, "-e", "prod", "-c", str(EXAMPLE_CONFIG)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env({**arm.env(), **SECRETS}),
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and cluster.get("Deployment", "polls") is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)  # mid-rollout
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert "interrupted" in stderr and "rerun" in stderr and "Traceback" not in stderr
+    cluster.control("POST", "config", {"timing": {"pod_start": 0.15, "pod_ready": 0.15, "job_run": 0.2}})
+    rerun = deploy(arm, GOOD, "--output", "json")
+    assert rerun.returncode == 0, rerun.stderr
+    assert {p["spec"]["containers"][0]["image"] for p in web_pods(cluster)} == {GOOD}

@@ -6,7 +6,9 @@ Exit codes: 0 ok, 1 failure, 2 bad input or config, 3 ``plan --detailed-exitcode
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -14,7 +16,7 @@ import typer
 from aksdeploy import __version__
 from aksdeploy.cli import ci_cmd, config_cmd, doctor_cmd, images, init_cmd, plan, provision, release, render
 from aksdeploy.cli.output import error
-from aksdeploy.core.errors import AksDeployError
+from aksdeploy.core.errors import AksDeployError, Interrupted
 
 app = typer.Typer(
     name="aksdeploy",
@@ -63,9 +65,18 @@ def _debugging(argv: list[str]) -> bool:
     return "--debug" in argv
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted(
+        "interrupted; what finished stays finished",
+        "rerun the same command: every step is safe to repeat, and it carries on from where Azure and the cluster are",
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and exit with its status."""
     args = sys.argv[1:] if argv is None else argv
+    # Typer would swallow KeyboardInterrupt; raise our own error instead so the user hears what to do next.
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         # Standalone mode: Typer reports usage errors itself (exit 2) and exits with a command's typer.Exit code.
         app(args=args, prog_name="aksdeploy")

@@ -8,7 +8,8 @@ exception type reaches the CLI, and so that those libraries can change without t
     ├── AzureError                 an Azure Resource Manager call failed (innermost ARM code and message)
     ├── BuildError                 the image did not build
     ├── PushError                  the image did not reach the registry
-    └── DeployError                the release did not roll out (after any automatic rollback)
+    ├── DeployError                the release did not roll out (after any automatic rollback)
+    └── Interrupted                exit 130: the user pressed Ctrl-C (every step is safe to rerun)
 
 Every error says what happened and why (``message``) and, where there is one, what to do next (``suggestion``).
 """
@@ -65,3 +66,9 @@ class DeployError(AksDeployError):
     def __init__(self, message: str, suggestion: str | None = None, *, code: int | None = None) -> None:
         super().__init__(message, suggestion)
         self.status = code
+
+
+class Interrupted(AksDeployError):
+    """The user stopped the command (Ctrl-C / SIGINT)."""
+
+    exit_code = 130
