@@ -258,3 +258,26 @@ def test_release_builds_pushes_and_deploys_by_digest(
     text = summary.read_text()
     assert "aksdeploy release (test)" in text and image in text
     assert "tok-n0t-for-logs" not in result.stdout + result.stderr + text
+
+
+def test_registry_errors_mid_push_are_retried_and_the_push_resumes(
+    provisioned: ArmEmulator, registry: Registry, project: Path, docker_env: dict[str, str]
+) -> None:
+    from tests.support.flaky_proxy import FlakyProxy
+
+    arm = provisioned
+    proxy = FlakyProxy(registry, arm.certs)
+    try:
+        acr = next(rid for rid, r in arm.resources().items() if r["type"] == "Microsoft.ContainerRegistry/registries")
+        arm.control("POST", "mutate", {"id": acr, "properties": {"loginServer": proxy.host}})
+        assert build(arm, project, docker_env).returncode == 0
+        proxy.fail("PUT", r"/blobs/uploads/", 2)  # the first two layer commits fail with 503
+        pushed = run(arm, project, docker_env, "push", "--output", "json")
+        assert pushed.returncode == 0, pushed.stderr
+        digest = json.loads(pushed.stdout)["digest"]
+        injected = [entry for entry in proxy.log if entry[2] == 503]
+        assert len(injected) == 2
+        headers, _ = registry_get(arm, registry, f"/v2/hello/manifests/{commit(project)}", MANIFEST)
+        assert headers["Docker-Content-Digest"] == digest
+    finally:
+        proxy.stop()

@@ -47,6 +47,7 @@ storage:
     enabled: true
 http:
   addr: {self.host}
+  relativeurls: true
   tls:
     certificate: {certs.cert}
     key: {certs.key}
