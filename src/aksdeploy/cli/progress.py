@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -29,6 +30,14 @@ _STYLE = {
 _ACTIVE = {"checking", "creating", "updating", "deleting"}
 
 
+@dataclass(slots=True)
+class _Row:
+    label: str
+    state: str
+    since: float
+    detail: str = ""
+
+
 class ConsoleProgress:
     """A ``Progress`` for people: per-resource state with elapsed time."""
 
@@ -36,7 +45,7 @@ class ConsoleProgress:
         self._console = console or stderr()
         self._live_enabled = self._console.is_terminal if live is None else live
         self._lock = threading.Lock()
-        self._rows: dict[str, tuple[str, str, float, str]] = {}
+        self._rows: dict[str, _Row] = {}
         self._live: Live | None = None
 
     def __enter__(self) -> ConsoleProgress:
@@ -53,21 +62,24 @@ class ConsoleProgress:
     def _table(self) -> Table:
         table = Table(box=None, show_header=False, pad_edge=False)
         now = time.monotonic()
-        for key, (label, state, since, detail) in self._rows.items():
-            elapsed = f"{now - since:5.1f}s" if state in _ACTIVE else ""
-            table.add_row(key, label, f"[{_STYLE.get(state, '')}]{state}[/]", elapsed, detail)
+        for key, row in self._rows.items():
+            elapsed = f"{now - row.since:5.1f}s" if row.state in _ACTIVE else ""
+            table.add_row(key, row.label, f"[{_STYLE.get(row.state, '')}]{row.state}[/]", elapsed, row.detail)
         return table
 
     def _set(self, key: str, label: str | None, state: str, detail: str = "") -> None:
+        now = time.monotonic()
         with self._lock:
             old = self._rows.get(key)
-            since = old[2] if old and (state not in _ACTIVE or old[1] == state) else time.monotonic()
-            elapsed = time.monotonic() - (old[2] if old else since)
-            self._rows[key] = (label or (old[0] if old else key), state, since, detail)
+            # The clock restarts when a resource enters a new active state and stops when it leaves it.
+            since = now if old is None or (state in _ACTIVE and old.state != state) else old.since
+            row = _Row(label or (old.label if old else key), state, since, detail)
+            self._rows[key] = row
             if self._live is not None:
                 self._live.update(self._table())
             elif state != "waiting":
-                timing = f" ({elapsed:.1f}s)" if state not in _ACTIVE and old and old[1] in _ACTIVE else ""
+                finished = old is not None and old.state in _ACTIVE and state not in _ACTIVE
+                timing = f" ({now - row.since:.1f}s)" if finished else ""
                 suffix = f": {detail}" if detail else ""
                 self._console.print(f"  {key:<24} {state}{timing}{suffix}", markup=False, highlight=False)
 

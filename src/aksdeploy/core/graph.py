@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from aksdeploy.core.resources import Resource
 
 
 class CycleError(ValueError):
     """The dependencies form a cycle or name a node that does not exist."""
-
-
-def check_dag(resources: Sequence[Resource]) -> None:
-    """Raise CycleError unless every dependency exists and there is no cycle."""
-    topological_order(resources)
 
 
 def topological_order(resources: Sequence[Resource]) -> list[Resource]:
@@ -35,16 +30,6 @@ def topological_order(resources: Sequence[Resource]) -> list[Resource]:
             order.append(r)
         remaining = [r for r in remaining if r.key not in done]
     return order
-
-
-def dependents(resources: Iterable[Resource]) -> dict[str, list[str]]:
-    """For each key, the keys that depend on it directly."""
-    out: dict[str, list[str]] = {}
-    for r in resources:
-        out.setdefault(r.key, [])
-        for d in r.depends_on:
-            out.setdefault(d, []).append(r.key)
-    return out
 
 
 def critical_path(resources: Sequence[Resource], duration: Callable[[Resource], float]) -> tuple[float, list[str]]:

@@ -49,8 +49,6 @@ class DeployResult:
     changed: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     migrated: bool = False
-    ready_at: float = 0.0
-    reported_at: float = 0.0
 
 
 Report = Callable[[str], None]
@@ -101,6 +99,7 @@ class Deployer:
         self._report = report
         self._options = options or DeployOptions()
         self._clock = clock
+        self._last_progress = ""
 
     def _apply(self, obj: Mapping[str, Any], result: DeployResult) -> dict[str, Any]:
         meta = obj["metadata"]
@@ -137,8 +136,6 @@ class Deployer:
                 "fix the cause (the pod's reason and logs are above) and deploy again",
             )
         result.revision = revision_of(live)
-        result.ready_at = self._ready_at
-        result.reported_at = self._clock()
         result.pruned = self._prune(objects, namespace, instance_selector)
         return result
 
@@ -236,7 +233,6 @@ class Deployer:
             self._report(progress)
             self._last_progress = progress
         if state.phase is Phase.DONE:
-            self._ready_at = self._clock()
             return state
         namespace = deployment["metadata"]["namespace"]
         replica_sets, _ = self._cluster.list("ReplicaSet", namespace)
@@ -253,9 +249,6 @@ class Deployer:
                 detail += "\n  last log lines:\n    " + "\n    ".join(logs)
             return RolloutState(Phase.FAILED, detail, state.desired, state.updated, state.ready, state.available)
         return state
-
-    _ready_at: float = 0.0
-    _last_progress: str = ""
 
     def rollback(self, deployment: Mapping[str, Any], to_revision: int | None = None) -> int:
         """Re-apply the rendered DEPLOYMENT with an earlier revision's pod template, and wait; returns that revision.
