@@ -105,6 +105,8 @@ class State:
     refresh_tokens: set[str] = field(default_factory=set)
     registry_auth: str = "allow"
     token_lifetime: int = 3600
+    # Types whose long-running PUTs send no Azure-AsyncOperation: clients poll the resource's provisioningState.
+    poll_by_state: set[str] = field(default_factory=set)
     issued: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -381,9 +383,10 @@ def put_resource(
         STATE.operations[op_id] = Operation(resource_id, _now() + duration, fail=fail)
         stored["properties"]["provisioningState"] = "Creating" if creating else "Updating"
         stored["_operation"] = op_id
-        headers["Azure-AsyncOperation"] = (
-            f"https://{host}/providers/emulator/operations/{op_id}?api-version={api_version}"
-        )
+        if rtype not in STATE.poll_by_state:
+            headers["Azure-AsyncOperation"] = (
+                f"https://{host}/providers/emulator/operations/{op_id}?api-version={api_version}"
+            )
     else:
         stored["properties"]["provisioningState"] = "Succeeded"
     STATE.resources[_lower(resource_id)] = stored
@@ -685,6 +688,8 @@ class Handler(BaseHTTPRequestHandler):
             STATE.latency = float(body.get("latency", STATE.latency))
             if "kubeconfig" in body:
                 STATE.kubeconfig = body["kubeconfig"]
+            if "poll_by_state" in body:
+                STATE.poll_by_state = {t.lower() for t in body["poll_by_state"]}
             if "token_lifetime" in body:
                 STATE.token_lifetime = int(body["token_lifetime"])
             if "registry_auth" in body:

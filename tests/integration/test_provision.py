@@ -293,3 +293,24 @@ def test_innermost_error_and_hint() -> None:
     code, message, hint = describe(body, 409)
     assert (code, message) == ("SkuNotAvailable", "Standard_X is not available in westeurope")
     assert hint is not None and "vm_size" in hint
+
+
+def test_operations_without_an_async_header_are_polled_on_the_resource(arm: ArmEmulator) -> None:
+    arm.configure(
+        durations={"Microsoft.ContainerRegistry/registries": 0.5},
+        poll_by_state=["Microsoft.ContainerRegistry/registries"],
+    )
+    result = aksdeploy(arm, "provision", "--yes")
+    assert result.returncode == 0, result.stderr
+    registry = [r for r in arm.requests() if "/registries/" in r["path"]]
+    gets_after_put = [r for r in registry if r["method"] == "GET" and "roleAssignments" not in r["path"]]
+    assert len(gets_after_put) >= 3  # the 404 before the PUT, then polls until Succeeded
+    acr = next(r for r in arm.resources().values() if r["type"] == "Microsoft.ContainerRegistry/registries")
+    assert acr["properties"]["provisioningState"] == "Succeeded"
+    kubelet_role = [
+        r
+        for r in arm.requests()
+        if r["method"] == "PUT" and "registries" in r["path"] and "roleAssignments" in r["path"]
+    ]
+    put_acr = max(r["time"] for r in registry if r["method"] == "PUT" and "roleAssignments" not in r["path"])
+    assert all(r["time"] >= put_acr + 0.45 for r in kubelet_role)  # dependents waited for the registry to finish

@@ -113,12 +113,20 @@ class ArmClient:
         response = self._send("PUT", self._url(resource_id, api_version), body)
         if response.status_code >= 400:
             self._raise_for(response, resource_id, "writing")
-        self._wait(response, resource_id, api_version)
-        final = self.get(resource_id, api_version)
+        asynchronous = "Azure-AsyncOperation" in response.headers or response.status_code == 202
+        final: dict[str, Any] | None = _json_or_none(response)
+        if asynchronous:
+            self._wait(response, resource_id, api_version)
+        if asynchronous or final is None:
+            final = self.get(resource_id, api_version)
+        # Without an operation to poll, ARM's pattern is to poll the resource until its state is terminal.
+        deadline = time.monotonic() + self._settings.operation_timeout
+        while final is not None and _state(final) not in TERMINAL and time.monotonic() < deadline:
+            self._sleep(self._settings.poll_interval)
+            final = self.get(resource_id, api_version)
         if final is None:
             raise AzureError(f"{resource_id} vanished right after it was written", "rerun the command")
-        state = str(final.get("properties", {}).get("provisioningState", "Succeeded")).lower()
-        if state == "failed":
+        if _state(final) == "failed":
             raise AzureError(
                 f"{resource_id} ended in provisioningState Failed", "check the resource's activity log, then rerun"
             )
@@ -183,3 +191,16 @@ class ArmClient:
         except ValueError:
             delay = self._settings.poll_interval
         self._sleep(max(min(delay, 60.0), 0.0) if retry_after is not None else self._settings.poll_interval)
+
+
+def _state(resource: dict[str, Any]) -> str:
+    """A resource's provisioningState, lower-cased; resources without one count as succeeded."""
+    return str((resource.get("properties") or {}).get("provisioningState", "Succeeded")).lower()
+
+
+def _json_or_none(response: HttpResponse) -> dict[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
