@@ -209,4 +209,5 @@ def test_image_runs_read_only_and_non_root_against_postgresql(postgres_url: str,
     finally:
         logs = subprocess.run([*docker, "logs", name], capture_output=True, text=True)
         subprocess.run([*docker, "rm", "-f", name], capture_output=True)
+        subprocess.run([*docker, "rmi", "-f", tag], capture_output=True)
         print(logs.stdout[-2000:], logs.stderr[-2000:])

@@ -58,6 +58,14 @@ def test_provision_from_empty_then_rerun_sends_no_write(arm: ArmEmulator) -> Non
     first = aksdeploy(arm, "provision", "--yes", "--output", "json")
     assert first.returncode == 0, first.stderr
     assert "Traceback" not in first.stderr
+    log = arm.requests()
+    first_put = {r["path"]: i for i, r in reversed(list(enumerate(log))) if r["method"] == "PUT"}
+    rg = next(p for p in first_put if p.lower().endswith("/resourcegroups/rg-polls-prod"))
+    # Nothing inside a resource group this run created can exist yet, so it is written without being read first.
+    read_first = [
+        p for p, i in first_put.items() if p != rg and any(r["path"] == p and r["method"] == "GET" for r in log[:i])
+    ]
+    assert read_first == [], read_first
     resources = arm.resources()
     assert len(resources) == 14  # 15 nodes; the add-on node updates the cluster
     assert all(r["properties"]["provisioningState"] == "Succeeded" for r in resources.values())

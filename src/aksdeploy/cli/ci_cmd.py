@@ -9,7 +9,7 @@ import typer
 from aksdeploy.cli.options import ConfigOption, EnvOption, OutputOption
 from aksdeploy.cli.output import OutputFormat, print_json, stdout
 
-app = typer.Typer(help="Set up continuous deployment from GitHub Actions.", no_args_is_help=True)
+app = typer.Typer(help="Set up continuous deployment from GitHub Actions.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @app.command("setup")

@@ -7,7 +7,9 @@ import typer
 from aksdeploy.cli.options import ConfigOption, EnvOption
 from aksdeploy.cli.output import print_json, warn
 
-app = typer.Typer(help="Inspect aksdeploy.toml: its JSON Schema and resolved settings.", no_args_is_help=True)
+app = typer.Typer(
+    help="Inspect aksdeploy.toml: its JSON Schema and resolved settings.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @app.command("schema")

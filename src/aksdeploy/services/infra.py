@@ -63,6 +63,8 @@ class Provisioner:
         self._workers = workers
         self._principal_retry = tuple(principal_retry)
         self._sleep = sleep
+        # Ids this run created: nothing beneath a scope created moments ago can exist yet, so it is not read.
+        self._created: set[str] = set()
 
     # -- planning -------------------------------------------------------------------------------------------
 
@@ -133,7 +135,11 @@ class Provisioner:
             with lock:
                 concrete = resolve(node, observed)
             self._progress.start(node.key, concrete.display_name, "checking")
-            live = self._gateway.get(concrete.id, concrete.api_version)
+            live = (
+                None
+                if self._under_new_scope(concrete.id, lock)
+                else self._gateway.get(concrete.id, concrete.api_version)
+            )
             diff = drift(concrete, live) if live is not None else []
             if live is not None and not diff:
                 action, final = Action.NOOP, live
@@ -142,6 +148,9 @@ class Provisioner:
                 action = Action.CREATE if live is None else Action.UPDATE
                 self._progress.start(node.key, concrete.display_name, "creating" if live is None else "updating")
                 final = self._write(concrete, update_body(concrete, live))
+                if action is Action.CREATE:
+                    with lock:
+                        self._created.add(concrete.id.lower())
                 self._progress.finish(node.key, "done", _describe(diff))
             with lock:
                 observed[node.key] = final
@@ -149,6 +158,11 @@ class Provisioner:
         except AzureError as exc:
             self._progress.finish(node.key, "failed", exc.message)
             return NodeResult(node.key, Action.NOOP, node.id, time.monotonic() - started, _error_text(exc))
+
+    def _under_new_scope(self, resource_id: str, lock: threading.Lock) -> bool:
+        lowered = resource_id.lower()
+        with lock:
+            return any(lowered.startswith(created + "/") for created in self._created)
 
     def _observe(self, node: Resource, observed: dict[str, dict[str, Any]], lock: threading.Lock) -> NodeResult:
         """Read NODE without writing it; a missing resource is an error."""
