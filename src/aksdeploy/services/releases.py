@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +101,7 @@ class Deployer:
         self._options = options or DeployOptions()
         self._clock = clock
         self._last_progress = ""
+        self._last_pod_check = float("-inf")
 
     def _apply(self, obj: Mapping[str, Any], result: DeployResult) -> dict[str, Any]:
         meta = obj["metadata"]
@@ -234,6 +236,11 @@ class Deployer:
             self._last_progress = progress
         if state.phase is Phase.DONE:
             return state
+        # Looking for stuck pods costs two list calls: do it at most once a second, not on every event.
+        now = self._clock()
+        if now - self._last_pod_check < 1.0:
+            return state
+        self._last_pod_check = now
         namespace = deployment["metadata"]["namespace"]
         replica_sets, _ = self._cluster.list("ReplicaSet", namespace)
         mine = sorted(owned_by(replica_sets, deployment), key=revision_of)
@@ -284,8 +291,9 @@ class Deployer:
     def _prune(self, objects: list[dict[str, Any]], namespace: str, selector: str) -> list[str]:
         keep = {(o["kind"], o["metadata"]["name"]) for o in objects}
         pruned = []
-        for kind in PRUNABLE:
-            found, _ = self._cluster.list(kind, namespace, selector)
+        with ThreadPoolExecutor(max_workers=len(PRUNABLE), thread_name_prefix="prune") as pool:
+            listed = list(pool.map(lambda kind: (kind, self._cluster.list(kind, namespace, selector)[0]), PRUNABLE))
+        for kind, found in listed:
             for obj in found:
                 key = (kind, obj["metadata"]["name"])
                 if key not in keep:
