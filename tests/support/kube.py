@@ -4,45 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
-import ssl
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.support.tls import Certificates
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.process import ServerProcess
 
 
-class KubeEmulator:
-    def __init__(self, certs: Certificates) -> None:
-        self.certs = certs
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.emulators.kube", "--certs", str(certs.ca.parent)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline().strip()
-        if not line.startswith("READY "):
-            self.process.kill()
-            raise RuntimeError(f"Kubernetes emulator did not start: {line}")
-        self.url = line.split(" ", 1)[1]
-        self._context = ssl.create_default_context(cafile=str(certs.ca))
-
-    def stop(self) -> None:
-        self.process.kill()
-        self.process.wait(timeout=10)
-
-    def control(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.url}/_emulator/{path}", data=data, method=method)
-        with urllib.request.urlopen(request, context=self._context, timeout=30) as response:
-            return json.loads(response.read() or b"{}")
+class KubeEmulator(ServerProcess):
+    module = "tests.emulators.kube"
 
     def objects(self, kind: str | None = None) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self.control("GET", "objects")
