@@ -53,16 +53,14 @@ class LoadedConfig:
 
     def where(self, path: Key) -> str:
         """``file:line: key`` (or the variable) for a config PATH, for errors found after loading."""
-        located = _Located(self.source, "")
-        located.lines = dict(self.lines)
-        prefix, key = located.where(self.origins, path)
+        prefix, key = _Located(self.source, self.lines).where(self.origins, path)
         return f"{prefix}: {key}"
 
 
 class _Located:
-    def __init__(self, source: str, text: str) -> None:
+    def __init__(self, source: str, lines: Mapping[Key, int]) -> None:
         self.source = source
-        self.lines = key_lines(text)
+        self.lines = lines
 
     def where(self, origins: Mapping[Key, Origin], path: Key) -> tuple[str, str]:
         """(location prefix, dotted key) for PATH, following it to the file line or variable that set it."""
@@ -222,7 +220,7 @@ def load_config(text: str, source: str, env: Mapping[str, str], environment: str
         raise ConfigError(
             f"{where}: invalid TOML: {reason}{column}", "check the quoting and brackets on that line"
         ) from None
-    located = _Located(source, text)
+    located = _Located(source, key_lines(text))
     envs = raw.pop("environments", None)
     if not isinstance(envs, dict) or not envs:
         raise ConfigError(

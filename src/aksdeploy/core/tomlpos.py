@@ -7,6 +7,8 @@ dotted keys, inline tables and arrays of tables. It converts no values.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 Path = tuple[str | int, ...]
 
 _BARE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -157,7 +159,7 @@ def key_lines(text: str) -> dict[Path, int]:
     return _Scanner(text).document()
 
 
-def line_of(lines: dict[Path, int], path: Path) -> int | None:
+def line_of(lines: Mapping[Path, int], path: Path) -> int | None:
     """The line of PATH, or of its nearest written ancestor."""
     for end in range(len(path), 0, -1):
         line = lines.get(path[:end])

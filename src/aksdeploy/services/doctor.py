@@ -52,16 +52,15 @@ class Doctor:
         self._project = project
         self._gateway = gateway
         self._progress = progress
+        self._resources = resources_of(project)
 
     def _get(self, key: str) -> tuple[str, dict[str, Any] | None]:
-        resource = next(r for r in resources_of(self._project) if r.key == key)
+        resource = next(r for r in self._resources if r.key == key)
         return resource.id, self._gateway.get(resource.id, resource.api_version)
 
     def azure(self) -> list[Finding]:
         found: list[Finding] = []
-        plan = Provisioner(self._gateway, self._progress).plan(
-            self._project.config.environment, resources_of(self._project)
-        )
+        plan = Provisioner(self._gateway, self._progress).plan(self._project.config.environment, self._resources)
         for change in plan.changes:
             key, rid = change.resource.key, change.resource.id
             if key in ROLE_LABELS and change.action is Action.CREATE:

@@ -10,6 +10,7 @@ code and message.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -185,12 +186,13 @@ class ArmClient:
         raise AzureError(f"timed out waiting for the operation on {resource_id}", "rerun to keep waiting")
 
     def _pause(self, response: HttpResponse) -> None:
+        delay = self._settings.poll_interval
         retry_after = response.headers.get("Retry-After")
-        try:
-            delay = float(retry_after) if retry_after is not None else self._settings.poll_interval
-        except ValueError:
-            delay = self._settings.poll_interval
-        self._sleep(max(min(delay, 60.0), 0.0) if retry_after is not None else self._settings.poll_interval)
+        # An HTTP-date or a malformed value keeps the default interval.
+        if retry_after is not None:
+            with contextlib.suppress(ValueError):
+                delay = min(max(float(retry_after), 0.0), 60.0)
+        self._sleep(delay)
 
 
 def _state(resource: dict[str, Any]) -> str:
